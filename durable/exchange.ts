@@ -1,0 +1,266 @@
+/**
+ * The one execution core: a single upstream exchange, whatever transport the client came in on. It sends the
+ * request (timeout until headers, manual redirects, cancellable), then hands out the body chunk by chunk to
+ * whichever sink drives it (an HTTP response stream or a WebSocket), watching the bytes as they pass (error-body
+ * preview, SSE error events, byte counts) without holding any back. When the exchange settles (end, break or
+ * cancel) it reports once, so the journal can decide what to record off the response path.
+ */
+import type { RelayConfig } from "../src/config";
+import { RelayError } from "../src/errors";
+import { clientResponseHeaders } from "./headers";
+import { type RequestBody, tooLarge } from "./request-body";
+import { isEventStream } from "../src/restream";
+import { SseScanner } from "./sse";
+
+export type Transport = "http" | "websocket";
+export type ProtocolName = "transparent" | 1 | 2;
+export type FailureKind = "network" | "timeout" | "stream";
+
+export interface ExchangeMeta {
+  requestId: string;
+  affinity: string | null;
+  transport: Transport;
+  protocol: ProtocolName;
+}
+
+export interface UpstreamRequest {
+  url: URL;
+  method: string;
+  headers: Headers;
+  body: RequestBody;
+}
+
+/** Everything the journal needs about one exchange, produced exactly once when it settles. */
+export interface ExchangeReport {
+  meta: ExchangeMeta;
+  method: string;
+  upstreamUrl: string;
+  startedAt: number;
+  durationMs: number;
+  requestBodyBytes: number;
+  status: number | null;
+  statusText: string;
+  headers: Headers | null;
+  preview: Uint8Array;
+  previewTruncated: boolean;
+  failure: { kind: FailureKind; message: string } | null;
+  sseErrors: readonly string[];
+  clientCancelled: boolean;
+}
+
+export interface ExchangeOptions {
+  config: RelayConfig;
+  meta: ExchangeMeta;
+  onSettled: (report: ExchangeReport) => void;
+}
+
+/** Thrown from `read()` when the upstream body breaks off: the sink must make the break visible. */
+export class UpstreamStreamBroken extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "UpstreamStreamBroken";
+  }
+}
+
+/** Statuses whose responses have no body, whatever the upstream sent. */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+export class UpstreamExchange {
+  readonly status: number;
+  readonly statusText: string;
+  /** The upstream's headers as the client sees them (hop-by-hop removed), plus `x-relay-request-id`. */
+  readonly clientHeaders: Headers;
+  readonly isEventStream: boolean;
+  readonly #sse: SseScanner | null;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  readonly #abort: AbortController;
+  readonly #expectedBytes: number | null;
+  readonly #preview: Preview;
+  readonly #finish: (outcome: Partial<ExchangeReport>) => void;
+  #received = 0;
+  #settled = false;
+
+  private constructor(init: {
+    response: Response;
+    method: string;
+    abort: AbortController;
+    previewBytes: number;
+    requestId: string;
+    finish: (outcome: Partial<ExchangeReport>) => void;
+  }) {
+    const { response } = init;
+    this.status = response.status;
+    this.statusText = response.statusText;
+    this.clientHeaders = clientResponseHeaders(response.headers);
+    this.clientHeaders.set("x-relay-request-id", init.requestId);
+    this.isEventStream = isEventStream(response.headers);
+    this.#sse = this.isEventStream ? new SseScanner() : null;
+    const hasBody = response.body !== null && !NULL_BODY_STATUSES.has(response.status) && init.method !== "HEAD";
+    this.#reader = hasBody ? (response.body?.getReader() ?? null) : null;
+    if (!hasBody) void response.body?.cancel();
+    this.#abort = init.abort;
+    const length = Number(response.headers.get("content-length") ?? Number.NaN);
+    this.#expectedBytes = Number.isSafeInteger(length) && length >= 0 && !response.headers.has("content-encoding") ? length : null;
+    this.#preview = new Preview(init.previewBytes);
+    this.#finish = init.finish;
+    if (!hasBody) this.#settle({});
+  }
+
+  /**
+   * Sends the request and waits for the upstream's headers. Throws a RelayError: 502 unreachable, 504 no headers
+   * within UPSTREAM_TIMEOUT_MS, 413 when a streamed request body outgrows MAX_REQUEST_BYTES.
+   */
+  static async open(request: UpstreamRequest, options: ExchangeOptions): Promise<UpstreamExchange> {
+    const { config, meta, onSettled } = options;
+    const startedAt = Date.now();
+    const abort = new AbortController();
+    const timeout = new RelayError(504, `upstream sent no response headers within ${config.upstreamTimeoutMs} ms`);
+    const timer = setTimeout(() => abort.abort(timeout), config.upstreamTimeoutMs);
+    const base = { meta, method: request.method, upstreamUrl: request.url.toString(), startedAt };
+    const finish = (outcome: Partial<ExchangeReport>): void => {
+      onSettled({
+        ...base,
+        durationMs: Date.now() - startedAt,
+        requestBodyBytes: request.body.bytesSent(),
+        status: null,
+        statusText: "",
+        headers: null,
+        preview: new Uint8Array(0),
+        previewTruncated: false,
+        failure: null,
+        sseErrors: [],
+        clientCancelled: false,
+        ...outcome,
+      });
+    };
+    let response: Response;
+    try {
+      response = await fetch(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body.stream,
+        signal: abort.signal,
+        redirect: "manual",
+      });
+    } catch (error) {
+      if (request.body.exceeded()) {
+        throw tooLarge(config.maxRequestBytes);
+      }
+      if (abort.signal.aborted && abort.signal.reason === timeout) {
+        finish({ failure: { kind: "timeout", message: timeout.message } });
+        throw timeout;
+      }
+      const message = `upstream unreachable: ${describe(error)}`;
+      finish({ failure: { kind: "network", message } });
+      throw new RelayError(502, "upstream unreachable", { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+    return new UpstreamExchange({
+      response,
+      method: request.method,
+      abort,
+      previewBytes: config.errorBodyPreviewBytes,
+      requestId: meta.requestId,
+      finish,
+    });
+  }
+
+  /** False for statuses and methods that never carry a body (the exchange has then already settled). */
+  get hasBody(): boolean {
+    return this.#reader !== null;
+  }
+
+  /**
+   * The next body chunk, or `null` at a clean end. Throws UpstreamStreamBroken when the upstream breaks off,
+   * including a body shorter than its own content-length (a reset the runtime may have reported as an end).
+   */
+  async read(): Promise<Uint8Array | null> {
+    if (this.#settled || this.#reader === null) {
+      this.#settle({});
+      return null;
+    }
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result = await this.#reader.read();
+    } catch (error) {
+      if (this.#settled) return null;
+      throw this.#broken(`upstream stream broke after ${this.#received} bytes: ${describe(error)}`, error);
+    }
+    if (result.done) {
+      if (this.#expectedBytes !== null && this.#received < this.#expectedBytes) {
+        throw this.#broken(`upstream body ended after ${this.#received} of ${this.#expectedBytes} bytes`);
+      }
+      this.#settle({});
+      return null;
+    }
+    const chunk = result.value;
+    this.#received += chunk.byteLength;
+    this.#preview.take(chunk);
+    this.#sse?.scan(chunk);
+    return chunk;
+  }
+
+  /** The client went away: stop the upstream request and report what was seen. Safe to call at any time. */
+  cancel(reason?: unknown): void {
+    if (this.#settled) return;
+    this.#settle({ clientCancelled: true });
+    this.#abort.abort(reason);
+    this.#reader?.cancel(reason).catch(() => {});
+  }
+
+  #broken(message: string, cause?: unknown): UpstreamStreamBroken {
+    this.#settle({ failure: { kind: "stream", message } });
+    this.#abort.abort();
+    return new UpstreamStreamBroken(message, { cause });
+  }
+
+  #settle(outcome: Partial<ExchangeReport>): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#finish({
+      status: this.status,
+      statusText: this.statusText,
+      headers: this.clientHeaders,
+      preview: this.#preview.bytes(),
+      previewTruncated: this.#preview.truncated,
+      sseErrors: this.#sse?.errorEvents ?? [],
+      ...outcome,
+    });
+  }
+}
+
+/** Keeps the first `limit` bytes of a body, as references to the chunks, copying only the last partial one. */
+class Preview {
+  readonly #limit: number;
+  readonly #chunks: Uint8Array[] = [];
+  #kept = 0;
+  truncated = false;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  take(chunk: Uint8Array): void {
+    const room = this.#limit - this.#kept;
+    if (chunk.byteLength > room) this.truncated = true;
+    if (room <= 0) return;
+    const kept = chunk.byteLength > room ? chunk.slice(0, room) : chunk;
+    this.#chunks.push(kept);
+    this.#kept += kept.byteLength;
+  }
+
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.#kept);
+    let offset = 0;
+    for (const chunk of this.#chunks) {
+      out.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    return out;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

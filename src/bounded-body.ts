@@ -1,0 +1,30 @@
+import { RelayError } from "./errors";
+
+/** Reads a request body into memory, refusing (413) anything over `maxBytes`, declared or actually sent. */
+export async function readBoundedBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const tooLarge = () => new RelayError(413, `request body exceeds MAX_REQUEST_BYTES (${maxBytes})`);
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  if (declared > maxBytes) throw tooLarge();
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1 && chunks[0]) return chunks[0];
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
