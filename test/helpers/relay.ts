@@ -4,6 +4,8 @@ import { inject } from "vitest";
 
 export const UPSTREAM = `http://127.0.0.1:${inject("upstreamPort")}`;
 export const RELAY = "https://relay.test";
+/** On the allowlist, but nothing listens there (see vitest.config.ts). */
+export const UNREACHABLE = "http://127.0.0.1:9";
 
 /** The secrets the test runtime runs with (canary values, see vitest.config.ts). */
 export function relayToken(): string {
