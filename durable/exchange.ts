@@ -5,6 +5,7 @@
  * preview, SSE error events, byte counts) without holding any back. When the exchange settles (end, break or
  * cancel) it reports once, so the journal can decide what to record off the response path.
  */
+import { concatBytes } from "../src/bytes";
 import type { RelayConfig } from "../src/config";
 import { RelayError } from "../src/errors";
 import { clientResponseHeaders } from "./headers";
@@ -52,6 +53,16 @@ export interface ExchangeOptions {
   config: RelayConfig;
   meta: ExchangeMeta;
   onSettled: (report: ExchangeReport) => void;
+  /** Cancels the exchange from outside (a WebSocket `cancel`, a closed socket), before or after the headers. */
+  signal?: AbortSignal;
+}
+
+/** Thrown from `open()` when `signal` cancelled the exchange before the upstream answered. */
+export class ExchangeCancelled extends Error {
+  constructor() {
+    super("cancelled by the client");
+    this.name = "ExchangeCancelled";
+  }
 }
 
 /** Thrown from `read()` when the upstream body breaks off: the sink must make the break visible. */
@@ -111,9 +122,11 @@ export class UpstreamExchange {
    * within UPSTREAM_TIMEOUT_MS, 413 when a streamed request body outgrows MAX_REQUEST_BYTES.
    */
   static async open(request: UpstreamRequest, options: ExchangeOptions): Promise<UpstreamExchange> {
-    const { config, meta, onSettled } = options;
+    const { config, meta, onSettled, signal } = options;
     const startedAt = Date.now();
     const abort = new AbortController();
+    const cancelBeforeHeaders = (): void => abort.abort(new ExchangeCancelled());
+    signal?.addEventListener("abort", cancelBeforeHeaders, { once: true });
     const timeout = new RelayError(504, `upstream sent no response headers within ${config.upstreamTimeoutMs} ms`);
     const timer = setTimeout(() => abort.abort(timeout), config.upstreamTimeoutMs);
     const base = { meta, method: request.method, upstreamUrl: request.url.toString(), startedAt };
@@ -143,6 +156,10 @@ export class UpstreamExchange {
         redirect: "manual",
       });
     } catch (error) {
+      if (signal?.aborted) {
+        finish({ clientCancelled: true });
+        throw new ExchangeCancelled();
+      }
       if (request.body.exceeded()) {
         throw tooLarge(config.maxRequestBytes);
       }
@@ -155,8 +172,9 @@ export class UpstreamExchange {
       throw new RelayError(502, "upstream unreachable", { cause: error });
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", cancelBeforeHeaders);
     }
-    return new UpstreamExchange({
+    const exchange = new UpstreamExchange({
       response,
       method: request.method,
       abort,
@@ -164,6 +182,9 @@ export class UpstreamExchange {
       requestId: meta.requestId,
       finish,
     });
+    if (signal?.aborted) exchange.cancel(signal.reason);
+    else signal?.addEventListener("abort", () => exchange.cancel(signal.reason), { once: true });
+    return exchange;
   }
 
   /** False for statuses and methods that never carry a body (the exchange has then already settled). */
@@ -251,13 +272,7 @@ class Preview {
   }
 
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.#kept);
-    let offset = 0;
-    for (const chunk of this.#chunks) {
-      out.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return out;
+    return concatBytes(this.#chunks);
   }
 }
 

@@ -1,11 +1,13 @@
 /**
- * One object per session-affinity key. It owns the session's upstream streams, its stored base body and (later)
- * its WebSocket and error journal. Entry points: `fetch` (from the entry Worker), and nothing else yet.
+ * One object per session-affinity key. It owns the session's upstream streams, its stored base body, its
+ * WebSocket (hibernation API) and its error journal. Entry points: `fetch` (HTTP transports and the WebSocket
+ * upgrade, from the entry Worker) and the `webSocket*` handlers; each passes the one init gate first.
  */
 import { DurableObject } from "cloudflare:workers";
+import { ulid } from "ulid";
 import { readConfig } from "../src/config";
 import { errorResponse, invalidRequest } from "../src/errors";
-import { parseEnvelope, parseJson } from "../src/protocol";
+import { type Envelope, parseEnvelope, parseJson } from "../src/protocol";
 import { readSessionRequest, REQUEST_ID_HEADER } from "../src/session-request";
 import { SessionBases } from "./bases";
 import { type ExchangeMeta, type ExchangeReport, type UpstreamRequest, UpstreamExchange } from "./exchange";
@@ -14,11 +16,22 @@ import { toHttpResponse } from "./http-response";
 import { rebuildBody } from "./rebuild";
 import { bufferedBody, streamedBody } from "./request-body";
 import { migrateSchema } from "./schema";
+import { encodeFrame, SocketRunner, type SocketSession } from "./socket";
 import { transparentUpstreamUrl } from "./upstream-url";
+
+/** What a socket keeps across hibernation (the runtime stores it with the socket). */
+interface SocketAttachment {
+  connectedAt: string;
+}
+
+/** Codes a close frame must not carry back (RFC 6455 7.4.1: reserved for "no code", abnormal, TLS failure). */
+const UNECHOABLE_CLOSE_CODES = new Set([1005, 1006, 1015]);
 
 export class SessionRelay extends DurableObject<Env> {
   #initialized = false;
   readonly #bases: SessionBases;
+  /** Per-socket queues, rebuilt lazily after hibernation: they only hold work while a request is in flight. */
+  readonly #sockets = new Map<WebSocket, SocketRunner>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -48,17 +61,36 @@ export class SessionRelay extends DurableObject<Env> {
   }
 
   override async fetch(request: Request): Promise<Response> {
-    const requestId = request.headers.get(REQUEST_ID_HEADER) ?? "";
+    const requestId = request.headers.get(REQUEST_ID_HEADER) ?? ulid();
     try {
       await this.#ensureInitialized();
       const { route } = readSessionRequest(request);
       const meta: ExchangeMeta = { requestId, affinity: this.#affinity, transport: "http", protocol: "transparent" };
       if (route === "transparent") return await this.#relayTransparent(request, meta);
       if (route === "envelope") return await this.#relayEnvelope(request, { ...meta, protocol: 1 });
-      throw invalidRequest("WebSocket is not available yet");
+      return this.#acceptSocket(request);
     } catch (error) {
       return errorResponse(error, { [REQUEST_ID_HEADER]: requestId });
     }
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    await this.#ensureInitialized();
+    this.#runnerFor(ws)?.receive(message);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.#forgetSocket(ws);
+    if (UNECHOABLE_CLOSE_CODES.has(code)) return;
+    try {
+      ws.close(code, reason);
+    } catch {
+      // Already closed by the runtime's own reply.
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.#forgetSocket(ws);
   }
 
   async #relayTransparent(request: Request, meta: ExchangeMeta): Promise<Response> {
@@ -73,10 +105,15 @@ export class SessionRelay extends DurableObject<Env> {
   }
 
   async #relayEnvelope(request: Request, meta: ExchangeMeta): Promise<Response> {
-    const config = readConfig(this.env);
-    const envelope = parseEnvelope(parseJson(await request.text(), "the envelope"), config);
+    const envelope = parseEnvelope(parseJson(await request.text(), "the envelope"), readConfig(this.env));
     if (envelope.affinity !== this.#affinity) throw invalidRequest("affinity does not match this session");
-    const rebuilt = await rebuildBody(envelope, this.#bases, config.maxRequestBytes);
+    const { upstream } = await this.#prepareEnvelope(envelope);
+    return toHttpResponse(await this.#execute(upstream, meta));
+  }
+
+  /** Protocols 1 and 2 alike: rebuild the body, store it as the session's new base, and aim it upstream. */
+  async #prepareEnvelope(envelope: Envelope): Promise<{ upstream: UpstreamRequest; hash: string; revision: number }> {
+    const rebuilt = await rebuildBody(envelope, this.#bases, readConfig(this.env).maxRequestBytes);
     this.#bases.write(rebuilt.bytes, { hash: rebuilt.hash, revision: rebuilt.revision });
     const upstream: UpstreamRequest = {
       url: envelope.upstream.url,
@@ -84,16 +121,65 @@ export class SessionRelay extends DurableObject<Env> {
       headers: upstreamRequestHeaders(envelope.upstream.headers),
       body: bufferedBody(rebuilt.bytes),
     };
-    return toHttpResponse(await this.#execute(upstream, meta));
+    return { upstream, hash: rebuilt.hash, revision: rebuilt.revision };
   }
 
   /** Every transport's way into the execution core. */
-  #execute(upstream: UpstreamRequest, meta: ExchangeMeta): Promise<UpstreamExchange> {
+  #execute(upstream: UpstreamRequest, meta: ExchangeMeta, signal?: AbortSignal): Promise<UpstreamExchange> {
     return UpstreamExchange.open(upstream, {
       config: readConfig(this.env),
       meta,
+      signal,
       onSettled: (report) => this.#settled(report),
     });
+  }
+
+  #acceptSocket(request: Request): Response {
+    const affinity = this.#affinity;
+    if (affinity === null) throw invalidRequest("a WebSocket needs a session: pass ?affinity=<key>");
+    if ((request.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") {
+      throw invalidRequest("expected Upgrade: websocket");
+    }
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    const attachment: SocketAttachment = { connectedAt: new Date().toISOString() };
+    server.serializeAttachment(attachment);
+    server.send(encodeFrame({ type: "ready", state: this.#baseSummary() }));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  #baseSummary(): { hash: string; revision: number } | null {
+    const state = this.#bases.state();
+    return state === null ? null : { hash: state.hash, revision: state.revision };
+  }
+
+  #runnerFor(ws: WebSocket): SocketRunner | null {
+    const existing = this.#sockets.get(ws);
+    if (existing) return existing;
+    const affinity = this.#affinity;
+    if (affinity === null) return null;
+    const session: SocketSession = {
+      config: readConfig(this.env),
+      affinity,
+      prepare: async (envelope) => {
+        const prepared = await this.#prepareEnvelope(envelope);
+        const meta: ExchangeMeta = { requestId: ulid(), affinity, transport: "websocket", protocol: 2 };
+        return {
+          hash: prepared.hash,
+          revision: prepared.revision,
+          requestId: meta.requestId,
+          open: (signal) => this.#execute(prepared.upstream, meta, signal),
+        };
+      },
+    };
+    const runner = new SocketRunner(ws, session);
+    this.#sockets.set(ws, runner);
+    return runner;
+  }
+
+  #forgetSocket(ws: WebSocket): void {
+    this.#sockets.get(ws)?.close();
+    this.#sockets.delete(ws);
   }
 
   #settled(_report: ExchangeReport): void {

@@ -3,6 +3,7 @@
  * back: it only remembers enough to spot an `event: error` (how Anthropic reports an overload mid-answer) and
  * keep its data. Lines may end in LF, CRLF or CR, split anywhere across chunks.
  */
+import { concatBytes } from "../src/bytes";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -68,7 +69,7 @@ export class SseScanner {
 
   #takeLine(): string {
     if (this.#line.length === 0) return "";
-    const text = this.#line.length === 1 ? decoder.decode(this.#line[0]) : decoder.decode(concat(this.#line));
+    const text = decoder.decode(concatBytes(this.#line));
     this.#line = [];
     this.#lineBytes = 0;
     return text;
@@ -89,12 +90,3 @@ function findLineEnd(chunk: Uint8Array, from: number): number {
   return Math.min(lf, cr);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}

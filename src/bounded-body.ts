@@ -1,3 +1,4 @@
+import { concatBytes } from "./bytes";
 import { RelayError } from "./errors";
 
 /** Reads a request body into memory, refusing (413) anything over `maxBytes`, declared or actually sent. */
@@ -19,12 +20,5 @@ export async function readBoundedBody(request: Request, maxBytes: number): Promi
     }
     chunks.push(value);
   }
-  if (chunks.length === 1 && chunks[0]) return chunks[0];
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+  return concatBytes(chunks);
 }

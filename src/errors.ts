@@ -42,18 +42,18 @@ export function errorBody(error: RelayError): { type: "error"; error: { type: Re
   return { type: "error", error: { type: error.type, message: error.message } };
 }
 
-/** Narrows anything thrown into a RelayError, hiding what is not one. */
+/**
+ * Narrows anything thrown into a RelayError. What is not one is a bug: its detail goes to `wrangler tail`
+ * (our own error messages never hold secrets), and the client only learns that the relay failed.
+ */
 export function toRelayError(error: unknown): RelayError {
   if (error instanceof RelayError) return error;
+  console.error(JSON.stringify({ event: "internal_error", message: describe(error) }));
   return new RelayError(500, "internal relay error", { cause: error });
 }
 
 export function errorResponse(error: unknown, headers?: HeadersInit): Response {
   const relayError = toRelayError(error);
-  if (relayError.status === 500) {
-    // The detail goes to `wrangler tail`, not to the client. Messages of our own errors never hold secrets.
-    console.error(JSON.stringify({ event: "internal_error", message: describe(relayError.cause) }));
-  }
   return Response.json(errorBody(relayError), { status: relayError.status, headers });
 }
 

@@ -158,3 +158,56 @@ export function checkAllowedUrl(raw: string, config: RelayConfig): URL {
   }
   return url;
 }
+
+/** A protocol-2 request id: 1 to 64 visible ASCII characters. */
+const FRAME_ID = /^[\x21-\x7e]{1,64}$/;
+
+export type ClientFrame =
+  | { type: "request"; id: string; envelope: Envelope }
+  | { type: "cancel"; id: string }
+  | { type: "ping" };
+
+/** A frame the relay cannot act on; `id` is set when the frame named a valid one, so the client can match it. */
+export class FrameError extends Error {
+  readonly id: string | null;
+  readonly status: number;
+
+  constructor(error: RelayError, id: string | null = null) {
+    super(error.message);
+    this.name = "FrameError";
+    this.id = id;
+    this.status = error.status;
+  }
+}
+
+/**
+ * Parses a protocol-2 text frame. Requests are protocol-1 envelopes plus an `id`, with `protocol: 2`; their
+ * `affinity`, when present, must be the socket's own session. Throws FrameError.
+ */
+export function parseClientFrame(text: string, config: RelayConfig, affinity: string): ClientFrame {
+  let value: unknown;
+  try {
+    value = parseJson(text, "the frame");
+  } catch (error) {
+    throw new FrameError(error instanceof RelayError ? error : invalidRequest("the frame is not valid JSON"));
+  }
+  if (!isRecord(value)) throw new FrameError(invalidRequest("a frame must be a JSON object"));
+  if (value.protocol !== undefined && value.protocol !== 2) throw new FrameError(invalidRequest("protocol must be 2"));
+  if (value.type === "ping") return { type: "ping" };
+  if (value.type !== "request" && value.type !== "cancel") {
+    throw new FrameError(invalidRequest('type must be "request", "cancel" or "ping"'));
+  }
+  if (typeof value.id !== "string" || !FRAME_ID.test(value.id)) {
+    throw new FrameError(invalidRequest("id must be 1 to 64 visible ASCII characters"));
+  }
+  const id = value.id;
+  if (value.type === "cancel") return { type: "cancel", id };
+  try {
+    if (value.affinity !== undefined && value.affinity !== affinity) {
+      throw invalidRequest("affinity must be this socket's session (or left out)");
+    }
+    return { type: "request", id, envelope: parseEnvelope({ ...value, affinity }, config, 2) };
+  } catch (error) {
+    throw new FrameError(error instanceof RelayError ? error : invalidRequest("invalid request frame"), id);
+  }
+}
