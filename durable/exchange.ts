@@ -8,6 +8,7 @@
 import { concatBytes } from "../src/bytes";
 import type { RelayConfig } from "../src/config";
 import { RelayError } from "../src/errors";
+import { credentialValues } from "../src/redact";
 import { clientResponseHeaders } from "./headers";
 import { type RequestBody, tooLarge } from "./request-body";
 import { isEventStream } from "../src/restream";
@@ -47,6 +48,8 @@ export interface ExchangeReport {
   failure: { kind: FailureKind; message: string } | null;
   sseErrors: readonly string[];
   clientCancelled: boolean;
+  /** Credential values the request carried, so the journal can scrub them wherever they are echoed. */
+  credentials: readonly string[];
 }
 
 export interface ExchangeOptions {
@@ -82,6 +85,8 @@ export class UpstreamExchange {
   /** The upstream's headers as the client sees them (hop-by-hop removed), plus `x-relay-request-id`. */
   readonly clientHeaders: Headers;
   readonly isEventStream: boolean;
+  /** The upstream's own headers (hop-by-hop removed), as the journal records them. */
+  readonly #upstreamHeaders: Headers;
   readonly #sse: SseScanner | null;
   readonly #reader: ReadableStreamDefaultReader<Uint8Array> | null;
   readonly #abort: AbortController;
@@ -102,7 +107,8 @@ export class UpstreamExchange {
     const { response } = init;
     this.status = response.status;
     this.statusText = response.statusText;
-    this.clientHeaders = clientResponseHeaders(response.headers);
+    this.#upstreamHeaders = clientResponseHeaders(response.headers);
+    this.clientHeaders = new Headers(this.#upstreamHeaders);
     this.clientHeaders.set("x-relay-request-id", init.requestId);
     this.isEventStream = isEventStream(response.headers);
     this.#sse = this.isEventStream ? new SseScanner() : null;
@@ -129,7 +135,13 @@ export class UpstreamExchange {
     signal?.addEventListener("abort", cancelBeforeHeaders, { once: true });
     const timeout = new RelayError(504, `upstream sent no response headers within ${config.upstreamTimeoutMs} ms`);
     const timer = setTimeout(() => abort.abort(timeout), config.upstreamTimeoutMs);
-    const base = { meta, method: request.method, upstreamUrl: request.url.toString(), startedAt };
+    const base = {
+      meta,
+      method: request.method,
+      upstreamUrl: request.url.toString(),
+      startedAt,
+      credentials: credentialValues(request.headers),
+    };
     const finish = (outcome: Partial<ExchangeReport>): void => {
       onSettled({
         ...base,
@@ -242,7 +254,7 @@ export class UpstreamExchange {
     this.#finish({
       status: this.status,
       statusText: this.statusText,
-      headers: this.clientHeaders,
+      headers: this.#upstreamHeaders,
       preview: this.#preview.bytes(),
       previewTruncated: this.#preview.truncated,
       sseErrors: this.#sse?.errorEvents ?? [],

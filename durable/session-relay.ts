@@ -9,7 +9,9 @@ import { readConfig } from "../src/config";
 import { errorResponse, invalidRequest } from "../src/errors";
 import { type Envelope, parseEnvelope, parseJson } from "../src/protocol";
 import { readSessionRequest, REQUEST_ID_HEADER } from "../src/session-request";
+import type { ErrorRecord, SessionInfo } from "../src/records";
 import { SessionBases } from "./bases";
+import { ErrorJournal } from "./error-journal";
 import { type ExchangeMeta, type ExchangeReport, type UpstreamRequest, UpstreamExchange } from "./exchange";
 import { upstreamRequestHeaders } from "./headers";
 import { toHttpResponse } from "./http-response";
@@ -32,10 +34,12 @@ export class SessionRelay extends DurableObject<Env> {
   readonly #bases: SessionBases;
   /** Per-socket queues, rebuilt lazily after hibernation: they only hold work while a request is in flight. */
   readonly #sockets = new Map<WebSocket, SocketRunner>();
+  readonly #errors: ErrorJournal;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#bases = new SessionBases(ctx.storage);
+    this.#errors = new ErrorJournal(ctx, env);
   }
 
   /** The session's affinity key; `null` for the one-off object of a request that named no session. */
@@ -182,7 +186,26 @@ export class SessionRelay extends DurableObject<Env> {
     this.#sockets.delete(ws);
   }
 
-  #settled(_report: ExchangeReport): void {
-    // The error journal plugs in here.
+  #settled(report: ExchangeReport): void {
+    this.#errors.observe(report);
+  }
+
+  override async alarm(): Promise<void> {
+    await this.#ensureInitialized();
+    await this.#errors.onAlarm();
+  }
+
+  /** RPC for the forensics API: the session's own journal, newest first. */
+  async errorRecords(limit: number): Promise<ErrorRecord[]> {
+    await this.#ensureInitialized();
+    return this.#errors.records(limit);
+  }
+
+  /** RPC for the forensics API: what the session holds. */
+  async sessionInfo(): Promise<SessionInfo> {
+    await this.#ensureInitialized();
+    const state = this.#bases.state();
+    const { errors, ignored, undelivered } = this.#errors.counts();
+    return { affinity: this.#affinity, state, errors, ignored, undelivered };
   }
 }

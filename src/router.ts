@@ -8,6 +8,7 @@ import { authenticateClient } from "./auth";
 import { readBoundedBody } from "./bounded-body";
 import { readConfig } from "./config";
 import { invalidRequest, RelayError } from "./errors";
+import { routeForensics } from "./forensics";
 import { healthResponse } from "./health";
 import { parseEnvelope, parseJson } from "./protocol";
 import { restream } from "./restream";
@@ -27,7 +28,7 @@ export function newRequestId(): string {
 export async function routeRequest(request: Request, context: RouteContext): Promise<Response | null> {
   const url = new URL(request.url);
   if (url.pathname === "/") return routeRoot(request, context);
-  if (url.pathname === "/_relay" || url.pathname.startsWith("/_relay/")) return null;
+  if (url.pathname === "/_relay" || url.pathname.startsWith("/_relay/")) return routeForensics(request, context.env);
   if (url.pathname === "/ws") return routeSocket(request, url, context);
   await authenticateClient(request, context.env, { allowQueryToken: false });
   const affinity = parseAffinity(request.headers.get("x-session-affinity"), "x-session-affinity");
