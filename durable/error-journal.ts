@@ -16,14 +16,15 @@ const AFFINITY_LOG_PREFIX = 12;
 
 export class ErrorJournal {
   readonly #ctx: DurableObjectState;
-  readonly #env: Env;
+  /** Read at each use: the object's env is what a test swaps to inject KV failures. */
+  readonly #env: () => Env;
   readonly #journal: Journal;
   readonly #outbox: KvOutbox;
   /** ULIDs stay ordered within one millisecond, so same-millisecond records still list newest first. */
   readonly #nextId = monotonicFactory();
   #deliveries: Promise<void> = Promise.resolve();
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: () => Env) {
     this.#ctx = ctx;
     this.#env = env;
     this.#journal = new Journal(ctx.storage);
@@ -35,8 +36,7 @@ export class ErrorJournal {
    * never holds back (through the object's output gate) the response that is on its way to the client.
    */
   observe(report: ExchangeReport): void {
-    const config = readConfig(this.#env);
-    if (config.journalDisabled) return;
+    if (readConfig(this.#env()).journalDisabled) return;
     this.#ctx.waitUntil(
       new Promise<void>((resolve) => {
         setTimeout(() => {
@@ -51,13 +51,14 @@ export class ErrorJournal {
   }
 
   #journalReport(report: ExchangeReport): void {
-    const config = readConfig(this.#env);
+    const env = this.#env();
+    const config = readConfig(env);
     const now = Date.now();
     const verdict = judgeExchange(report, {
       id: this.#nextId(now),
       now,
       ignoreStatuses: config.ignoreStatuses,
-      redactor: new Redactor([readSecret(this.#env, "RELAY_TOKEN"), readSecret(this.#env, "ADMIN_TOKEN"), ...report.credentials]),
+      redactor: new Redactor([readSecret(env, "RELAY_TOKEN"), readSecret(env, "ADMIN_TOKEN"), ...report.credentials]),
     });
     if (verdict.action === "count_ignored") this.#journal.countIgnored(verdict.status);
     if (verdict.action !== "record") return;
@@ -70,11 +71,15 @@ export class ErrorJournal {
     this.#ctx.waitUntil(this.deliver());
   }
 
-  /** Delivers what is due to KV, then re-plans the alarm. Deliveries run one after another, never overlapping. */
-  deliver(): Promise<void> {
+  /**
+   * Delivers what is due to KV (`everything`: all that waits), then re-plans the alarm. Deliveries run one after
+   * another, never overlapping.
+   */
+  deliver(options: { everything?: boolean } = {}): Promise<void> {
     const run = this.#deliveries.then(async () => {
       try {
-        await this.#outbox.flush(this.#env.RELAY_STATE, readConfig(this.#env).errorTtlSeconds);
+        const env = this.#env();
+        await this.#outbox.flush(env.RELAY_STATE, readConfig(env).errorTtlSeconds, options);
       } finally {
         await this.#scheduleAlarm();
       }
@@ -83,10 +88,13 @@ export class ErrorJournal {
     return run;
   }
 
-  /** The alarm's work: retry deliveries, drop records past retention. */
+  /**
+   * The alarm's work: drop records past retention, retry deliveries. The alarm fires when the earliest retry is
+   * due, so it tries every waiting record (the first failure still stops the round).
+   */
   async onAlarm(): Promise<void> {
-    this.#journal.prune(Date.now(), readConfig(this.#env).errorTtlSeconds);
-    await this.deliver();
+    this.#journal.prune(Date.now(), readConfig(this.#env()).errorTtlSeconds);
+    await this.deliver({ everything: true });
   }
 
   records(limit: number): ErrorRecord[] {
@@ -99,7 +107,7 @@ export class ErrorJournal {
 
   /** The next alarm is the earliest of: a delivery retry, the oldest record's end of retention. */
   async #scheduleAlarm(): Promise<void> {
-    const ttlMs = readConfig(this.#env).errorTtlSeconds * 1000;
+    const ttlMs = readConfig(this.#env()).errorTtlSeconds * 1000;
     const oldest = this.#journal.oldestAt();
     const candidates = [this.#outbox.nextDue(), oldest === null ? null : oldest + ttlMs].filter(
       (at): at is number => at !== null,

@@ -37,11 +37,14 @@ export class KvOutbox {
     return this.#storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM relay_outbox").one().n;
   }
 
-  /** Writes every due record to KV; stops at the first failure and defers what is left. */
-  async flush(kv: KVNamespace, ttlSeconds: number): Promise<void> {
+  /**
+   * Writes every due record to KV (`everything`: every waiting record, due or not); stops at the first failure
+   * and defers what is left.
+   */
+  async flush(kv: KVNamespace, ttlSeconds: number, options: { everything?: boolean } = {}): Promise<void> {
     const sql = this.#storage.sql;
     for (;;) {
-      const now = Date.now();
+      const now = options.everything ? Number.MAX_SAFE_INTEGER : Date.now();
       const due = sql
         .exec<{ id: string; attempts: number }>(
           "SELECT id, attempts FROM relay_outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT ?",

@@ -39,7 +39,7 @@ export class SessionRelay extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#bases = new SessionBases(ctx.storage);
-    this.#errors = new ErrorJournal(ctx, env);
+    this.#errors = new ErrorJournal(ctx, () => this.env);
   }
 
   /** The session's affinity key; `null` for the one-off object of a request that named no session. */
