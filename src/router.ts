@@ -13,6 +13,7 @@ import { healthResponse } from "./health";
 import { parseEnvelope, parseJson } from "./protocol";
 import { restream } from "./restream";
 import { type SessionRoute, toSessionRequest } from "./session-request";
+import { callSession } from "./session-stub";
 
 const decoder = new TextDecoder();
 
@@ -63,10 +64,8 @@ async function forward(
 ): Promise<Response> {
   const { env, affinity } = options;
   const id = affinity === null ? env.SESSIONS.newUniqueId() : env.SESSIONS.idFromName(affinity);
-  const sessionRequest = toSessionRequest(request, {
-    route: options.route,
-    requestId: options.requestId,
-    body: options.body,
-  });
-  return restream(await env.SESSIONS.get(id).fetch(sessionRequest));
+  const makeRequest = () =>
+    toSessionRequest(request, { route: options.route, requestId: options.requestId, body: options.body });
+  const replayable = options.body !== undefined || request.body === null;
+  return restream(await callSession(env.SESSIONS.get(id), makeRequest, { replayable }));
 }
