@@ -10,7 +10,7 @@ import type { RelayConfig } from "../src/config";
 import { RelayError } from "../src/errors";
 import { credentialValues } from "../src/redact";
 import { clientResponseHeaders } from "./headers";
-import { type RequestBody, tooLarge } from "./request-body";
+import type { RequestBody } from "./request-body";
 import { isEventStream } from "../src/restream";
 import { SseScanner } from "./sse";
 
@@ -80,6 +80,7 @@ export class UpstreamStreamBroken extends Error {
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 export class UpstreamExchange {
+  readonly requestId: string;
   readonly status: number;
   readonly statusText: string;
   /** The upstream's headers as the client sees them (hop-by-hop removed), plus `x-relay-request-id`. */
@@ -105,6 +106,7 @@ export class UpstreamExchange {
     finish: (outcome: Partial<ExchangeReport>) => void;
   }) {
     const { response } = init;
+    this.requestId = init.requestId;
     this.status = response.status;
     this.statusText = response.statusText;
     this.#upstreamHeaders = clientResponseHeaders(response.headers);
@@ -158,6 +160,7 @@ export class UpstreamExchange {
         ...outcome,
       });
     };
+    request.body.bind(abort);
     let response: Response;
     try {
       response = await fetch(request.url, {
@@ -172,9 +175,9 @@ export class UpstreamExchange {
         finish({ clientCancelled: true });
         throw new ExchangeCancelled();
       }
-      if (request.body.exceeded()) {
-        throw tooLarge(config.maxRequestBytes);
-      }
+      // The client's own upload was refused or broke: not the upstream's failure, nothing to journal.
+      const bodyFailure = request.body.failure();
+      if (bodyFailure !== null) throw bodyFailure;
       if (abort.signal.aborted && abort.signal.reason === timeout) {
         finish({ failure: { kind: "timeout", message: timeout.message } });
         throw timeout;

@@ -35,6 +35,8 @@ export class SessionRelay extends DurableObject<Env> {
   /** Per-socket queues, rebuilt lazily after hibernation: they only hold work while a request is in flight. */
   readonly #sockets = new Map<WebSocket, SocketRunner>();
   readonly #errors: ErrorJournal;
+  /** HTTP exchanges still streaming, by request id: the entry Worker cancels them when its client leaves. */
+  readonly #streaming = new Map<string, UpstreamExchange>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -105,14 +107,27 @@ export class SessionRelay extends DurableObject<Env> {
       headers: upstreamRequestHeaders(request.headers),
       body: streamedBody(request, config.maxRequestBytes),
     };
-    return toHttpResponse(await this.#execute(upstream, meta));
+    return this.#respond(await this.#execute(upstream, meta));
   }
 
   async #relayEnvelope(request: Request, meta: ExchangeMeta): Promise<Response> {
     const envelope = parseEnvelope(parseJson(await request.text(), "the envelope"), readConfig(this.env));
     if (envelope.affinity !== this.#affinity) throw invalidRequest("affinity does not match this session");
     const { upstream } = await this.#prepareEnvelope(envelope);
-    return toHttpResponse(await this.#execute(upstream, meta));
+    return this.#respond(await this.#execute(upstream, meta));
+  }
+
+  #respond(exchange: UpstreamExchange): Response {
+    if (exchange.hasBody) this.#streaming.set(exchange.requestId, exchange);
+    return toHttpResponse(exchange);
+  }
+
+  /**
+   * RPC from the entry Worker: its client went away. A cancelled stream alone reaches this object only with the
+   * next chunk written, which a quiet upstream may never send; this ends the upstream request at once.
+   */
+  async cancelRequest(requestId: string): Promise<void> {
+    this.#streaming.get(requestId)?.cancel(new Error("the client went away"));
   }
 
   /** Protocols 1 and 2 alike: rebuild the body, store it as the session's new base, and aim it upstream. */
@@ -187,6 +202,7 @@ export class SessionRelay extends DurableObject<Env> {
   }
 
   #settled(report: ExchangeReport): void {
+    this.#streaming.delete(report.meta.requestId);
     this.#errors.observe(report);
   }
 

@@ -9,10 +9,10 @@ import { REQUEST_ID_HEADER } from "./session-request";
 export { SessionRelay } from "../durable/session-relay";
 
 export default {
-  async fetch(request, env): Promise<Response> {
+  async fetch(request, env, ctx): Promise<Response> {
     const requestId = newRequestId();
     try {
-      const response = await routeRequest(request, { env, requestId });
+      const response = await routeRequest(request, { env, ctx, requestId });
       return response ?? errorResponse(new RelayError(404, "not found"), { [REQUEST_ID_HEADER]: requestId });
     } catch (error) {
       return errorResponse(error, { [REQUEST_ID_HEADER]: requestId });

@@ -20,7 +20,8 @@ export function streamBrokenEvent(): string {
   return `event: error\ndata: ${data}\n\n`;
 }
 
-export function restream(response: Response): Response {
+/** `onCancel` runs when the client goes away mid-body (after the object's stream is cancelled too). */
+export function restream(response: Response, options: { onCancel?: () => void } = {}): Response {
   if (response.webSocket || response.body === null) return response;
   const reader = response.body.getReader();
   const tail = isEventStream(response.headers) ? new EventBoundary() : null;
@@ -50,6 +51,7 @@ export function restream(response: Response): Response {
         controller.enqueue(result.value);
       },
       cancel(reason) {
+        options.onCancel?.();
         return reader.cancel(reason);
       },
     },

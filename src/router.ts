@@ -19,6 +19,7 @@ const decoder = new TextDecoder();
 
 export interface RouteContext {
   env: Env;
+  ctx: ExecutionContext;
   requestId: string;
 }
 
@@ -62,10 +63,20 @@ async function forward(
   request: Request,
   options: RouteContext & { affinity: string | null; route: SessionRoute; body?: Uint8Array },
 ): Promise<Response> {
-  const { env, affinity } = options;
+  const { env, ctx, affinity, requestId } = options;
   const id = affinity === null ? env.SESSIONS.newUniqueId() : env.SESSIONS.idFromName(affinity);
-  const makeRequest = () =>
-    toSessionRequest(request, { route: options.route, requestId: options.requestId, body: options.body });
+  const stub = env.SESSIONS.get(id);
+  const makeRequest = () => toSessionRequest(request, { route: options.route, requestId, body: options.body });
   const replayable = options.body !== undefined || request.body === null;
-  return restream(await callSession(env.SESSIONS.get(id), makeRequest, { replayable }));
+  const response = await callSession(stub, makeRequest, { replayable });
+  let cancelled = false;
+  const onCancel = () => {
+    if (cancelled) return;
+    cancelled = true;
+    ctx.waitUntil(stub.cancelRequest(requestId).catch(() => {}));
+  };
+  // workerd notices a vanished client when it next writes to it (restream's cancel); request.signal
+  // (enable_request_signal) may tell sooner where the runtime supports it, which wrangler dev did not here.
+  request.signal.addEventListener("abort", onCancel, { once: true });
+  return restream(response, { onCancel });
 }

@@ -117,7 +117,7 @@ export async function startWranglerDev({ vars = {}, config = "wrangler.toml", po
   const args = [
     WRANGLER, "dev", "--config", config, "--ip", "127.0.0.1", "--port", String(listenPort),
     "--inspector-port", String(inspectorPort), "--persist-to", state, "--show-interactive-dev-session=false",
-    "--log-level", "warn",
+    "--log-level", process.env.RELAY_LOG_LEVEL ?? "warn",
     ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
   ];
   const group = startGroup(process.execPath, args, {
