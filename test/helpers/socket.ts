@@ -53,13 +53,7 @@ export class TestSocket {
     while (this.#frames.length === 0) {
       if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting for a frame`);
       if (Date.now() > deadline) throw new Error(`no frame within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
-        this.#waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await this.#nextEvent(deadline);
     }
     const frame = this.#frames.shift();
     if (!frame) throw new Error("unreachable: frame queue empty");
@@ -97,6 +91,21 @@ export class TestSocket {
     }
   }
 
+  /** Sends a binary frame (which protocol 2 does not accept from clients). */
+  sendBinary(bytes: Uint8Array): void {
+    this.ws.send(bytes);
+  }
+
+  /** Waits for the close event; fails after `timeoutMs`. */
+  async waitForClose(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.closed === null) {
+      if (Date.now() > deadline) throw new Error(`socket not closed within ${timeoutMs} ms`);
+      await this.#nextEvent(deadline);
+    }
+    return this.closed;
+  }
+
   close(): void {
     this.ws.close(1000, "test done");
   }
@@ -104,6 +113,17 @@ export class TestSocket {
   #push(frame: Frame): void {
     this.#frames.push(frame);
     this.#wake();
+  }
+
+  /** Resolves on the next frame, close or error, or at `deadline`, whichever comes first. */
+  #nextEvent(deadline: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+      this.#waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   #wake(): void {
