@@ -1,4 +1,5 @@
 /** The WebSocket upgrade at `/ws`: authentication (header or `?token=`), the affinity key, method and headers. */
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
@@ -14,7 +15,7 @@ type IncomingRequest = Request<unknown, IncomingRequestCfProperties>;
 
 /** Calls the entry Worker's handler directly, with an env of the test's choosing. */
 function callWorker(request: IncomingRequest, workerEnv: Env): Promise<Response> {
-  return worker.fetch(request, workerEnv);
+  return worker.fetch(request, workerEnv, createExecutionContext());
 }
 
 /** Accepts a 101's socket so the session object does not hold it open, and closes it. */
