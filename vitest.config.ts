@@ -30,7 +30,7 @@ export default defineConfig({
   ],
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/node/**"],
+    exclude: ["test/node/**", "test/reliability/**"],
     globalSetup: ["./test/global-setup.ts"],
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -44,11 +44,12 @@ export function judgeExchange(
     status,
     statusText: redactor.text(report.statusText),
     headers: report.headers === null ? {} : redactor.headers(report.headers),
-    body: report.headers === null ? null : redactor.text(decodePreview(report.preview)),
+    body: report.headers === null ? null : redactor.text(decodePreview(report.preview), { cut: report.previewTruncated }),
     bodyTruncated: report.previewTruncated,
     requestBodyBytes: report.requestBodyBytes,
     durationMs: report.durationMs,
-    message: message === null ? null : redactor.text(message),
+    // An SSE error event's data is kept up to a cap, so it may be cut like a preview.
+    message: message === null ? null : redactor.text(message, { cut: kind === "stream_event" }),
   };
   return { action: "record", record };
 }

@@ -16,7 +16,7 @@ export function toHttpResponse(exchange: UpstreamExchange): Response {
               if (chunk === null) controller.close();
               else controller.enqueue(chunk);
             } catch (error) {
-              // Errored, not rejected: a rejected pull is also logged as an uncaught exception.
+              // The error crosses to the entry Worker as a failed read (workerd also logs it; its message is ours).
               controller.error(error);
             }
           },

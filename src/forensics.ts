@@ -7,13 +7,13 @@ import { parseAffinity } from "./affinity";
 import { authenticateAdmin } from "./auth";
 import { invalidRequest, RelayError } from "./errors";
 import { GLOBAL_PREFIX, globalKey, isUlid, sessionPrefix } from "./kv-layout";
-import { CUT_MARK, type ErrorRecord, type ErrorSummary, toSummary } from "./records";
+import { type ErrorMetadata, type ErrorRecord, type ErrorSummary, toSummary } from "./records";
 
 const LIST_DEFAULT = 50;
 const LIST_MAX = 1000;
 const SESSION_RECORDS_DEFAULT = 20;
 const SESSION_RECORDS_MAX = 100;
-/** Keys per KV list call; also the unit a cursor's skip count refers to. */
+/** Keys per KV list call. */
 const PAGE = 1000;
 /** Pages one listing may scan for a status filter before it answers with what it found and a cursor. */
 const MAX_PAGES_PER_CALL = 10;
@@ -69,64 +69,66 @@ function parseStatus(raw: string | null): number | null {
   return status;
 }
 
-/** A listing position: a KV cursor (null: the start) and how many keys of that page were already returned. */
+/**
+ * A listing position: the KV cursor of the page to read (null: the first) and the last key already returned
+ * (or scanned). Keys ascend from newest to oldest, so skipping every key up to `k` resumes exactly after it, even
+ * when newer records have arrived at the front of the listing in between.
+ */
 interface ListCursor {
   c: string | null;
-  s: number;
+  k: string;
 }
 
 function encodeCursor(cursor: ListCursor): string {
   return btoa(JSON.stringify(cursor)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
 }
 
-function decodeCursor(raw: string | null): ListCursor {
-  if (raw === null || raw === "") return { c: null, s: 0 };
+function decodeCursor(raw: string | null, prefix: string): ListCursor {
+  if (raw === null || raw === "") return { c: null, k: "" };
   try {
     const value: unknown = JSON.parse(atob(raw.replaceAll("-", "+").replaceAll("_", "/")));
-    if (typeof value === "object" && value !== null && "c" in value && "s" in value) {
-      const { c, s } = value;
-      if ((c === null || typeof c === "string") && typeof s === "number" && Number.isInteger(s) && s >= 0 && s < PAGE) {
-        return { c, s };
-      }
+    if (typeof value === "object" && value !== null && "c" in value && "k" in value) {
+      const { c, k } = value;
+      // A cursor belongs to the listing (prefix) that issued it.
+      if ((c === null || typeof c === "string") && typeof k === "string" && k.startsWith(prefix)) return { c, k };
     }
   } catch {
     // fall through
   }
-  throw invalidRequest("cursor is not one this API returned");
+  throw invalidRequest("cursor is not one this API returned for this listing");
 }
 
 async function listErrors(env: Env, params: URLSearchParams): Promise<{ errors: ErrorSummary[]; cursor: string | null }> {
   const limit = parseLimit(params.get("limit"), LIST_DEFAULT, LIST_MAX);
   const status = parseStatus(params.get("status"));
   const session = parseAffinity(params.get("session"), "session");
-  let position = decodeCursor(params.get("cursor"));
   const prefix = session === null ? GLOBAL_PREFIX : await sessionPrefix(session);
+  let position = decodeCursor(params.get("cursor"), prefix);
   const errors: ErrorSummary[] = [];
   for (let pages = 0; pages < MAX_PAGES_PER_CALL; pages += 1) {
-    const page = await env.RELAY_STATE.list<ErrorSummary>({ prefix, limit: PAGE, cursor: position.c });
-    const next: ListCursor | null = page.list_complete ? null : { c: page.cursor, s: 0 };
-    for (let index = position.s; index < page.keys.length; index += 1) {
-      const key = page.keys[index];
-      if (!key) continue;
+    const page = await env.RELAY_STATE.list<ErrorMetadata>({ prefix, limit: PAGE, cursor: position.c });
+    for (const key of page.keys) {
+      if (key.name <= position.k) continue;
+      position = { c: position.c, k: key.name };
       const summary = await summaryOf(env, key);
       if (summary === null || (status !== null && summary.status !== status)) continue;
       errors.push(summary);
       if (errors.length === limit) {
-        const after = index + 1 < page.keys.length ? { c: position.c, s: index + 1 } : next;
-        return { errors, cursor: after === null ? null : encodeCursor(after) };
+        const more = !page.list_complete || key !== page.keys[page.keys.length - 1];
+        return { errors, cursor: more ? encodeCursor(position) : null };
       }
     }
-    if (next === null) return { errors, cursor: null };
-    position = next;
+    if (page.list_complete) return { errors, cursor: null };
+    position = { c: page.cursor, k: position.k };
   }
   // The scan budget is spent (a rare status over a long history): answer what was found, and where to go on.
   return { errors, cursor: encodeCursor(position) };
 }
 
 /** A key's summary: its metadata, or the record itself when the metadata had to be shortened (null: expired). */
-async function summaryOf(env: Env, key: KVNamespaceListKey<ErrorSummary>): Promise<ErrorSummary | null> {
+async function summaryOf(env: Env, key: KVNamespaceListKey<ErrorMetadata>): Promise<ErrorSummary | null> {
   const meta = key.metadata;
-  if (meta && !meta.affinity?.endsWith(CUT_MARK) && !meta.upstreamUrl.endsWith(CUT_MARK)) return meta;
+  if (meta && !meta.cut) return meta;
   const record = await env.RELAY_STATE.get<ErrorRecord>(key.name, "json");
   return record === null ? null : toSummary(record);
 }

@@ -40,9 +40,12 @@ export type ErrorSummary = Pick<
   "id" | "at" | "status" | "kind" | "transport" | "affinity" | "upstreamUrl" | "requestId"
 >;
 
+/** A KV key's metadata: the summary, with `cut` set when a long affinity or URL had to be shortened to fit. */
+export type ErrorMetadata = ErrorSummary & { cut?: true };
+
 const METADATA_LIMIT_BYTES = 1024;
-/** Ends a metadata value that was shortened to fit (never part of a real affinity key, which is ASCII). */
-export const CUT_MARK = "…";
+/** Ends a shortened metadata value. ASCII: metadata travels in an HTTP header, where "…" draws warnings. */
+export const CUT_MARK = "...";
 
 export function toSummary(record: ErrorRecord): ErrorSummary {
   const { id, at, status, kind, transport, affinity, upstreamUrl, requestId } = record;
@@ -50,22 +53,22 @@ export function toSummary(record: ErrorRecord): ErrorSummary {
 }
 
 /**
- * The summary cut to fit KV metadata: long affinity keys and URLs are shortened (marked with "…"); the full
- * values stay in the record itself.
+ * The summary cut to fit KV metadata: long affinity keys and URLs are shortened (ending in CUT_MARK, and flagged
+ * `cut`); the full values stay in the record itself.
  */
-export function toMetadata(record: ErrorRecord): ErrorSummary {
+export function toMetadata(record: ErrorRecord): ErrorMetadata {
   const summary = toSummary(record);
-  for (const max of [256, 128, 64]) {
-    const fitted: ErrorSummary = {
-      ...summary,
-      affinity: summary.affinity === null ? null : shorten(summary.affinity, max),
-      upstreamUrl: shorten(summary.upstreamUrl, max * 2),
-    };
+  for (const max of [Number.POSITIVE_INFINITY, 256, 128, 64, 32]) {
+    const affinity = summary.affinity === null ? null : shorten(summary.affinity, max);
+    const upstreamUrl = shorten(summary.upstreamUrl, max * 2);
+    const cut = affinity !== summary.affinity || upstreamUrl !== summary.upstreamUrl;
+    const fitted: ErrorMetadata = { ...summary, affinity, upstreamUrl, ...(cut ? { cut: true } : {}) };
     if (new TextEncoder().encode(JSON.stringify(fitted)).byteLength <= METADATA_LIMIT_BYTES) return fitted;
   }
-  return { ...summary, affinity: summary.affinity === null ? null : shorten(summary.affinity, 32), upstreamUrl: shorten(summary.upstreamUrl, 64) };
+  // Unreachable in practice: every other field has a bounded size.
+  return { ...summary, affinity: null, upstreamUrl: "", cut: true };
 }
 
 function shorten(value: string, max: number): string {
-  return value.length <= max ? value : `${value.slice(0, max - 1)}${CUT_MARK}`;
+  return value.length <= max ? value : `${value.slice(0, max - CUT_MARK.length)}${CUT_MARK}`;
 }

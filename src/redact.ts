@@ -46,10 +46,24 @@ export class Redactor {
     this.#secrets = [...kept].sort((a, b) => b.length - a.length);
   }
 
-  text(value: string): string {
+  /**
+   * Scrubs every known secret. `cut`: the text was cut off at its end (a preview), so the start of a secret
+   * that the cut went through is scrubbed too: part of a key is still a leak.
+   */
+  text(value: string, options: { cut?: boolean } = {}): string {
     let out = value;
     for (const secret of this.#secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    if (options.cut) out = this.#scrubCutTail(out);
     return out;
+  }
+
+  #scrubCutTail(value: string): string {
+    for (const secret of this.#secrets) {
+      for (let length = Math.min(secret.length - 1, value.length); length >= MIN_SCRUBBED_LENGTH; length -= 1) {
+        if (value.endsWith(secret.slice(0, length))) return value.slice(0, value.length - length) + REDACTED;
+      }
+    }
+    return value;
   }
 
   headers(headers: Headers): Record<string, string> {
