@@ -5,13 +5,13 @@
  * preview, SSE error events, byte counts) without holding any back. When the exchange settles (end, break or
  * cancel) it reports once, so the journal can decide what to record off the response path.
  */
-import { concatBytes } from "../src/bytes";
 import type { RelayConfig } from "../src/config";
 import { RelayError } from "../src/errors";
 import { credentialValues } from "../src/redact";
 import { clientResponseHeaders } from "./headers";
 import type { RequestBody } from "./request-body";
 import { isEventStream } from "../src/restream";
+import { Preview } from "./preview";
 import { SseScanner } from "./sse";
 
 export type Transport = "http" | "websocket";
@@ -263,31 +263,6 @@ export class UpstreamExchange {
       sseErrors: this.#sse?.errorEvents ?? [],
       ...outcome,
     });
-  }
-}
-
-/** Keeps the first `limit` bytes of a body, as references to the chunks, copying only the last partial one. */
-class Preview {
-  readonly #limit: number;
-  readonly #chunks: Uint8Array[] = [];
-  #kept = 0;
-  truncated = false;
-
-  constructor(limit: number) {
-    this.#limit = limit;
-  }
-
-  take(chunk: Uint8Array): void {
-    const room = this.#limit - this.#kept;
-    if (chunk.byteLength > room) this.truncated = true;
-    if (room <= 0) return;
-    const kept = chunk.byteLength > room ? chunk.slice(0, room) : chunk;
-    this.#chunks.push(kept);
-    this.#kept += kept.byteLength;
-  }
-
-  bytes(): Uint8Array {
-    return concatBytes(this.#chunks);
   }
 }
 
