@@ -123,8 +123,9 @@ export class SessionRelay extends DurableObject<Env> {
   }
 
   /**
-   * RPC from the entry Worker: its client went away. A cancelled stream alone reaches this object only with the
-   * next chunk written, which a quiet upstream may never send; this ends the upstream request at once.
+   * RPC from the entry Worker: its client went away. The entry's cancelled read reaches this object only when
+   * this object next writes a chunk, which a quiet upstream may not send for a long time; this ends the upstream
+   * request as soon as the entry knows.
    */
   async cancelRequest(requestId: string): Promise<void> {
     this.#streaming.get(requestId)?.cancel(new Error("the client went away"));
