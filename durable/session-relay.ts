@@ -34,6 +34,7 @@ export class SessionRelay extends DurableObject<Env> {
   readonly #bases: SessionBases;
   /** Per-socket queues, rebuilt lazily after hibernation: they only hold work while a request is in flight. */
   readonly #sockets = new Map<WebSocket, SocketRunner>();
+  #inbox: Promise<void> = Promise.resolve();
   readonly #errors: ErrorJournal;
   /** HTTP exchanges still streaming, by request id: the entry Worker cancels them when its client leaves. */
   readonly #streaming = new Map<string, UpstreamExchange>();
@@ -80,9 +81,17 @@ export class SessionRelay extends DurableObject<Env> {
     }
   }
 
-  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    await this.#ensureInitialized();
-    this.#runnerFor(ws)?.receive(message);
+  /**
+   * Frames are handed on strictly in arrival order: each is chained when it arrives, so a frame whose handler
+   * waited on the init gate cannot be overtaken by the next one, whose handler did not.
+   */
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const handled = this.#inbox.then(async () => {
+      await this.#ensureInitialized();
+      this.#runnerFor(ws)?.receive(message);
+    });
+    this.#inbox = handled.catch(() => {});
+    return handled;
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {

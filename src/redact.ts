@@ -32,6 +32,8 @@ export function credentialValues(headers: Headers): string[] {
     values.push(value);
     const space = value.indexOf(" ");
     if (space !== -1) values.push(value.slice(space + 1).trim());
+    // Each cookie's value on its own, in case an upstream echoes one of them.
+    if (name === "cookie") for (const pair of value.split(";")) values.push(pair.slice(pair.indexOf("=") + 1).trim());
   }
   return values;
 }
