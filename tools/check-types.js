@@ -18,7 +18,7 @@ try {
   const body = (/** @type {string} */ path) => readFileSync(path, "utf8").split("\n").slice(2).join("\n");
   if (body(fresh) !== body("worker-configuration.d.ts")) {
     console.error("worker-configuration.d.ts is out of date: run `npm run types` and commit it");
-    process.exit(1);
+    process.exitCode = 1; // not process.exit(): the finally below must remove the scratch file
   }
 } finally {
   rmSync(fresh, { force: true });
