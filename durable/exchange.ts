@@ -10,6 +10,7 @@ import { RelayError } from "../src/errors";
 import { credentialValues } from "../src/redact";
 import { clientResponseHeaders } from "./headers";
 import type { RequestBody } from "./request-body";
+import { type ChunkReader, chunkReader } from "../src/chunk-reader";
 import { isEventStream } from "../src/restream";
 import { Preview } from "./preview";
 import { SseScanner } from "./sse";
@@ -89,7 +90,7 @@ export class UpstreamExchange {
   /** The upstream's own headers (hop-by-hop removed), as the journal records them. */
   readonly #upstreamHeaders: Headers;
   readonly #sse: SseScanner | null;
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  readonly #reader: ChunkReader | null;
   readonly #abort: AbortController;
   readonly #expectedBytes: number | null;
   readonly #preview: Preview;
@@ -115,7 +116,7 @@ export class UpstreamExchange {
     this.isEventStream = isEventStream(response.headers);
     this.#sse = this.isEventStream ? new SseScanner() : null;
     const hasBody = response.body !== null && !NULL_BODY_STATUSES.has(response.status) && init.method !== "HEAD";
-    this.#reader = hasBody ? (response.body?.getReader() ?? null) : null;
+    this.#reader = hasBody && response.body ? chunkReader(response.body) : null;
     if (!hasBody) void response.body?.cancel();
     this.#abort = init.abort;
     const length = Number(response.headers.get("content-length") ?? Number.NaN);
@@ -216,21 +217,20 @@ export class UpstreamExchange {
       this.#settle({});
       return null;
     }
-    let result: ReadableStreamReadResult<Uint8Array>;
+    let chunk: Uint8Array | null;
     try {
-      result = await this.#reader.read();
+      chunk = await this.#reader.read();
     } catch (error) {
       if (this.#settled) return null;
       throw this.#broken(`upstream stream broke after ${this.#received} bytes: ${describe(error)}`, error);
     }
-    if (result.done) {
+    if (chunk === null) {
       if (this.#expectedBytes !== null && this.#received < this.#expectedBytes) {
         throw this.#broken(`upstream body ended after ${this.#received} of ${this.#expectedBytes} bytes`);
       }
       this.#settle({});
       return null;
     }
-    const chunk = result.value;
     this.#received += chunk.byteLength;
     this.#preview.take(chunk);
     this.#sse?.scan(chunk);

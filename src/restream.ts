@@ -5,6 +5,8 @@
  * It is also where a body that broke upstream is made to look broken: an event stream gets the contract's
  * closing `event: error`, starting on an event boundary; any other body is errored.
  */
+import { chunkReader } from "./chunk-reader";
+
 const encoder = new TextEncoder();
 
 export function isEventStream(headers: Headers): boolean {
@@ -23,14 +25,14 @@ export function streamBrokenEvent(): string {
 /** `onCancel` runs when the client goes away mid-body (after the object's stream is cancelled too). */
 export function restream(response: Response, options: { onCancel?: () => void } = {}): Response {
   if (response.webSocket || response.body === null) return response;
-  const reader = response.body.getReader();
+  const reader = chunkReader(response.body);
   const tail = isEventStream(response.headers) ? new EventBoundary() : null;
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        let result: ReadableStreamReadResult<Uint8Array>;
+        let chunk: Uint8Array | null;
         try {
-          result = await reader.read();
+          chunk = await reader.read();
         } catch {
           if (tail === null) {
             // The object's error may carry internal detail; the client only learns that the body broke.
@@ -43,12 +45,12 @@ export function restream(response: Response, options: { onCancel?: () => void } 
           controller.close();
           return;
         }
-        if (result.done) {
+        if (chunk === null) {
           controller.close();
           return;
         }
-        tail?.track(result.value);
-        controller.enqueue(result.value);
+        tail?.track(chunk);
+        controller.enqueue(chunk);
       },
       cancel(reason) {
         options.onCancel?.();
