@@ -7,7 +7,7 @@ import { monotonicFactory } from "ulid";
 import { readConfig, readSecret } from "../src/config";
 import { type ErrorRecord } from "../src/records";
 import { Redactor } from "../src/redact";
-import { judgeExchange } from "./error-record";
+import { isWorthJudging, judgeExchange } from "./error-record";
 import type { ExchangeReport } from "./exchange";
 import { Journal } from "./journal";
 import { KvOutbox } from "./outbox";
@@ -36,7 +36,7 @@ export class ErrorJournal {
    * never holds back (through the object's output gate) the response that is on its way to the client.
    */
   observe(report: ExchangeReport): void {
-    if (readConfig(this.#env()).journalDisabled) return;
+    if (!isWorthJudging(report) || readConfig(this.#env()).journalDisabled) return;
     this.#ctx.waitUntil(
       new Promise<void>((resolve) => {
         setTimeout(() => {

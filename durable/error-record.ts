@@ -11,11 +11,17 @@ export type Verdict =
   | { action: "count_ignored"; status: number }
   | { action: "none" };
 
+/** Whether an exchange can leave anything in the journal at all (most do not: a clean answer under 400). */
+export function isWorthJudging(report: ExchangeReport): boolean {
+  return report.failure !== null || (report.status !== null && report.status >= 400) || report.sseErrors.length > 0;
+}
+
 export function judgeExchange(
   report: ExchangeReport,
   options: { id: string; now: number; ignoreStatuses: ReadonlySet<number>; redactor: Redactor },
 ): Verdict {
   const { status, failure } = report;
+  if (!isWorthJudging(report)) return { action: "none" };
   let kind: ErrorKind;
   let message: string | null = null;
   if (failure !== null) {
