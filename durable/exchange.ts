@@ -6,7 +6,7 @@
  * cancel) it reports once, so the journal can decide what to record off the response path.
  */
 import type { RelayConfig } from "../src/config";
-import { RelayError } from "../src/errors";
+import { describeError, RelayError } from "../src/errors";
 import { credentialValues } from "../src/redact";
 import { clientResponseHeaders } from "./headers";
 import type { RequestBody } from "./request-body";
@@ -183,7 +183,7 @@ export class UpstreamExchange {
         finish({ failure: { kind: "timeout", message: timeout.message } });
         throw timeout;
       }
-      const message = `upstream unreachable: ${describe(error)}`;
+      const message = `upstream unreachable: ${describeError(error)}`;
       finish({ failure: { kind: "network", message } });
       throw new RelayError(502, "upstream unreachable", { cause: error });
     } finally {
@@ -222,7 +222,7 @@ export class UpstreamExchange {
       chunk = await this.#reader.read();
     } catch (error) {
       if (this.#settled) return null;
-      throw this.#broken(`upstream stream broke after ${this.#received} bytes: ${describe(error)}`, error);
+      throw this.#broken(`upstream stream broke after ${this.#received} bytes: ${describeError(error)}`, error);
     }
     if (chunk === null) {
       if (this.#expectedBytes !== null && this.#received < this.#expectedBytes) {
@@ -264,8 +264,4 @@ export class UpstreamExchange {
       ...outcome,
     });
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

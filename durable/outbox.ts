@@ -4,6 +4,7 @@
  * unique to its record (KV allows one write per second per key), and expires ERROR_TTL_SECONDS after the error
  * itself, however late the delivery.
  */
+import { describeError } from "../src/errors";
 import { globalKey, sessionKey } from "../src/kv-layout";
 import { type ErrorRecord, toMetadata } from "../src/records";
 import type { Journal } from "./journal";
@@ -62,7 +63,7 @@ export class KvOutbox {
           sql.exec("UPDATE relay_outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?", retryAt, row.id);
           // KV is failing: do not hammer it with the rest now, retry them with this one.
           sql.exec("UPDATE relay_outbox SET next_attempt_at = ? WHERE next_attempt_at < ?", retryAt, retryAt);
-          console.warn(JSON.stringify({ event: "kv_write_failed", id: row.id, attempts: row.attempts + 1, retryAt, message: describe(error) }));
+          console.warn(JSON.stringify({ event: "kv_write_failed", id: row.id, attempts: row.attempts + 1, retryAt, message: describeError(error) }));
           return;
         }
       }
@@ -81,8 +82,4 @@ export class KvOutbox {
     if (record.affinity !== null) writes.push(sessionKey(record.affinity, id).then((key) => kv.put(key, text, options)));
     await Promise.all(writes);
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -3,9 +3,8 @@
  * base with patches applied (patch), checked against the hashes the client sent. A mismatch is a 409 raised
  * before anything reaches the upstream, and tells the client to resend a full_sync.
  */
-import { RelayError } from "../src/errors";
+import { RelayError, requestTooLarge } from "../src/errors";
 import type { Envelope } from "../src/protocol";
-import { tooLarge } from "./request-body";
 import type { SessionBases } from "./bases";
 import { applyPatches } from "./patch";
 
@@ -35,7 +34,7 @@ export async function rebuildBody(envelope: Envelope, bases: SessionBases, maxBy
     text = applyPatches(bases.readBody(), envelope.patches);
   }
   const bytes = encoder.encode(text);
-  if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+  if (bytes.byteLength > maxBytes) throw requestTooLarge(maxBytes);
   const hash = await sha256Hex(bytes);
   if (hash !== envelope.nextHash) {
     throw new RelayError(409, "the rebuilt body does not hash to next_hash: send a full_sync");

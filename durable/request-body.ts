@@ -5,7 +5,7 @@
  * whose source stream errors as if it were complete, so erroring the stream alone would send a cut-off body that
  * looks whole.
  */
-import { invalidRequest, RelayError } from "../src/errors";
+import { invalidRequest, type RelayError, requestTooLarge } from "../src/errors";
 
 export interface RequestBody {
   readonly stream: ReadableStream<Uint8Array> | Uint8Array | null;
@@ -15,10 +15,6 @@ export interface RequestBody {
   bytesSent(): number;
   /** Why the upload was stopped (413, or the client's own upload breaking), or null. */
   failure(): RelayError | null;
-}
-
-export function tooLarge(maxBytes: number): RelayError {
-  return new RelayError(413, `request body exceeds MAX_REQUEST_BYTES (${maxBytes})`);
 }
 
 const noFailure = (): null => null;
@@ -34,7 +30,7 @@ export function streamedBody(request: Request, maxBytes: number): RequestBody {
   if (source === null) return { stream: null, bind: () => {}, bytesSent: () => 0, failure: noFailure };
   if (declared !== null && /^\d+$/.test(declared)) {
     const length = Number(declared);
-    if (length > maxBytes) throw tooLarge(maxBytes);
+    if (length > maxBytes) throw requestTooLarge(maxBytes);
     // A declared length keeps the runtime's native stream (and the length) intact: it cannot deliver more, and
     // the runtime fails a body that delivers less.
     return { stream: source, bind: () => {}, bytesSent: () => length, failure: noFailure };
@@ -64,7 +60,7 @@ export function streamedBody(request: Request, maxBytes: number): RequestBody {
           return;
         }
         counted += result.value.byteLength;
-        if (counted > maxBytes) stop(tooLarge(maxBytes), controller);
+        if (counted > maxBytes) stop(requestTooLarge(maxBytes), controller);
         else controller.enqueue(result.value);
       },
       cancel(reason) {

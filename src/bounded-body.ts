@@ -1,11 +1,10 @@
 import { concatBytes } from "./bytes";
-import { RelayError } from "./errors";
+import { requestTooLarge } from "./errors";
 
 /** Reads a request body into memory, refusing (413) anything over `maxBytes`, declared or actually sent. */
 export async function readBoundedBody(request: Request, maxBytes: number): Promise<Uint8Array> {
-  const tooLarge = () => new RelayError(413, `request body exceeds MAX_REQUEST_BYTES (${maxBytes})`);
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-  if (declared > maxBytes) throw tooLarge();
+  if (declared > maxBytes) throw requestTooLarge(maxBytes);
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -16,7 +15,7 @@ export async function readBoundedBody(request: Request, maxBytes: number): Promi
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel();
-      throw tooLarge();
+      throw requestTooLarge(maxBytes);
     }
     chunks.push(value);
   }

@@ -1,7 +1,7 @@
 /**
  * Reads a body in large chunks. A runtime byte stream read through a BYOB reader hands over up to 64 KB at a time
  * instead of the few KB a default reader yields, and every chunk saved is one less trip through the JavaScript
- * streams of both hops (measured: about half the CPU per MB). A read returns as soon as any bytes are there, so an
+ * streams of both hops (measured: about half the CPU per MB). A read returns as soon as some bytes are there, so an
  * SSE event is never held back waiting to fill the buffer. Small reads are copied out so that a short event does
  * not pin a 64 KB buffer while it travels.
  */

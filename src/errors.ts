@@ -37,8 +37,11 @@ export class RelayError extends Error {
 
 export const invalidRequest = (message: string): RelayError => new RelayError(400, message);
 
+export const requestTooLarge = (maxBytes: number): RelayError =>
+  new RelayError(413, `request body exceeds MAX_REQUEST_BYTES (${maxBytes})`);
+
 /** The Anthropic-shaped error body, shared by HTTP responses and anything else that reports an error as JSON. */
-export function errorBody(error: RelayError): { type: "error"; error: { type: RelayErrorType; message: string } } {
+function errorBody(error: RelayError): { type: "error"; error: { type: RelayErrorType; message: string } } {
   return { type: "error", error: { type: error.type, message: error.message } };
 }
 
@@ -48,7 +51,7 @@ export function errorBody(error: RelayError): { type: "error"; error: { type: Re
  */
 export function toRelayError(error: unknown): RelayError {
   if (error instanceof RelayError) return error;
-  console.error(JSON.stringify({ event: "internal_error", message: describe(error) }));
+  console.error(JSON.stringify({ event: "internal_error", message: describeError(error) }));
   return new RelayError(500, "internal relay error", { cause: error });
 }
 
@@ -57,6 +60,7 @@ export function errorResponse(error: unknown, headers?: HeadersInit): Response {
   return Response.json(errorBody(relayError), { status: relayError.status, headers });
 }
 
-function describe(cause: unknown): string {
+/** A thrown value's name and message, for logs (never for clients). */
+export function describeError(cause: unknown): string {
   return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
 }
