@@ -185,7 +185,7 @@ export class UpstreamExchange {
       }
       const message = `upstream unreachable: ${describeError(error)}`;
       finish({ failure: { kind: "network", message } });
-      throw new RelayError(502, "upstream unreachable", { cause: error });
+      throw new RelayError(502, `upstream ${request.url.origin} is unreachable`, { cause: error });
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener("abort", cancelBeforeHeaders);
