@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     include: ["test/node/**/*.test.ts"],
     environment: "node",
+    setupFiles: ["./test/wrangler-dev-retry.ts"],
     globalSetup: ["./test/node/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 90_000,

@@ -20,6 +20,7 @@ export default defineConfig({
   test: {
     include: ["test/reliability/**/*.test.ts"],
     environment: "node",
+    setupFiles: ["./test/wrangler-dev-retry.ts"],
     globalSetup: ["./test/reliability/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 90_000,

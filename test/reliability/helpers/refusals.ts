@@ -6,6 +6,7 @@
 import { connect } from "node:net";
 import { expect } from "vitest";
 import { ctx, upstreamSeen } from "./context.js";
+import { isWranglerRestart } from "../../wrangler-dev-retry.js";
 import { relayErrorProblem } from "./relay-errors.js";
 
 export interface Answer {
@@ -35,7 +36,13 @@ export function batches<T>(cases: readonly T[], size: number): T[][] {
  * One HTTP/1.1 request written byte for byte to the relay (`head` lines without CRLF, or raw bytes), read to the
  * end of the connection. Answers the status, content type and decoded (de-chunked) body.
  */
-export function rawHttp(head: readonly (string | Buffer)[], body: Buffer = Buffer.alloc(0)): Promise<Answer> {
+export async function rawHttp(head: readonly (string | Buffer)[], body: Buffer = Buffer.alloc(0)): Promise<Answer> {
+  const answer = await rawHttpOnce(head, body);
+  // wrangler dev's proxy, not the relay (see test/wrangler-dev-retry.ts): retried once, like fetch there.
+  return isWranglerRestart(answer.status, answer.text) ? rawHttpOnce(head, body) : answer;
+}
+
+function rawHttpOnce(head: readonly (string | Buffer)[], body: Buffer): Promise<Answer> {
   const url = new URL(ctx.relayUrl);
   const request = Buffer.concat([
     ...head.flatMap((line) => [typeof line === "string" ? Buffer.from(line, "latin1") : line, Buffer.from("\r\n")]),
