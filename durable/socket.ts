@@ -6,8 +6,7 @@
  */
 import type { RelayConfig } from "../src/config";
 import { toRelayError } from "../src/errors";
-import { type ClientFrame, FrameError, parseClientFrame } from "../src/protocol";
-import type { Envelope } from "../src/protocol";
+import { type ClientFrame, type Envelope, FrameError, parseClientFrame } from "../src/protocol";
 import { FrameCoalescer } from "./coalescer";
 import { ExchangeCancelled, type UpstreamExchange, UpstreamStreamBroken } from "./exchange";
 
