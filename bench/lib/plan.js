@@ -25,7 +25,7 @@ export function parsePlan(argv) {
   const common = { turns: 50, concurrencyLevels: [1, 16, 64], errorPauseMs: 25, only, doHop: !quick || argv.includes("--do-hop") };
   if (quick) {
     return {
-      ...common, mode: "quick", warmUp: 8, ttfbRounds: 100, throughputBytes: 4 * MB, throughputRounds: 3, runtimeBytes: 8 * MB, runtimeRounds: 2, wsRounds: 40,
+      ...common, mode: "quick", warmUp: 8, ttfbRounds: 100, throughputBytes: 4 * MB, throughputRounds: 3, runtimeBytes: 8 * MB, runtimeRounds: 0, wsRounds: 40,
       errorRounds: 60, memoryBytes: 20 * MB, concurrencyRounds: 2, concurrencyWindowMs: 600, lifetimeS: 300, budgetMs: 4000,
     };
   }

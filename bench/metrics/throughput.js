@@ -64,11 +64,8 @@ export async function measureThroughput(targets, plan) {
   const proxied = await measureSet(byKey, size, plan.throughputRounds, plan, 12);
   const { relay = [], baseline = [], direct = [], doHop } = proxied.samples;
 
-  /** @type {Record<string, Target>} */
-  const runtimeKeys = { relay: await runtimeDirect(targets.relay), baseline: await runtimeDirect(targets.baseline) };
-  if (targets.doHop) runtimeKeys.doHop = await runtimeDirect(targets.doHop);
-  const runtime = await measureSet(runtimeKeys, plan.runtimeBytes, plan.runtimeRounds, plan, 22);
-  const { relay: relayRt = [], baseline: baselineRt = [], doHop: doHopRt } = runtime.samples;
+  // Context only (past wrangler dev's proxy): full runs measure it, quick runs skip it to stay under a minute.
+  const runtime = plan.runtimeRounds > 0 ? await measureRuntimeSockets(targets, plan) : null;
 
   return [
     result({
@@ -79,13 +76,23 @@ export async function measureThroughput(targets, plan) {
         rounds: relay.length, bytesPerDownload: size, relayMBps: relay, baselineMBps: baseline, directMBps: direct,
         directMedianMBps: median(direct), doHopMBps: doHop ?? null,
         doHopRatioToBaseline: doHop ? median(doHop) / median(baseline) : null, cpuMsPerMB: proxied.cpuMsPerMB,
-        runtimeSocket: {
-          note: "the same downloads on each Worker's workerd runtime socket, past wrangler dev's proxy",
-          bytesPerDownload: plan.runtimeBytes, rounds: relayRt.length, relayMBps: relayRt, baselineMBps: baselineRt,
-          ratio: median(relayRt) / median(baselineRt), spread: roundSpread(pairRatios(relayRt, baselineRt)),
-          doHopRatioToBaseline: doHopRt ? median(doHopRt) / median(baselineRt) : null, cpuMsPerMB: runtime.cpuMsPerMB,
-        },
+        runtimeSocket: runtime,
       },
     }),
   ];
+}
+
+/** The same downloads on each Worker's runtime socket, past wrangler dev's proxy. @param {import("../lib/targets.js").Targets} targets @param {import("../lib/plan.js").Plan} plan */
+async function measureRuntimeSockets(targets, plan) {
+  /** @type {Record<string, Target>} */
+  const runtimeKeys = { relay: await runtimeDirect(targets.relay), baseline: await runtimeDirect(targets.baseline) };
+  if (targets.doHop) runtimeKeys.doHop = await runtimeDirect(targets.doHop);
+  const runtime = await measureSet(runtimeKeys, plan.runtimeBytes, plan.runtimeRounds, plan, 22);
+  const { relay: relayRt = [], baseline: baselineRt = [], doHop: doHopRt } = runtime.samples;
+  return {
+    note: "the same downloads on each Worker's workerd runtime socket, past wrangler dev's proxy",
+    bytesPerDownload: plan.runtimeBytes, rounds: relayRt.length, relayMBps: relayRt, baselineMBps: baselineRt,
+    ratio: median(relayRt) / median(baselineRt), spread: roundSpread(pairRatios(relayRt, baselineRt)),
+    doHopRatioToBaseline: doHopRt ? median(doHopRt) / median(baselineRt) : null, cpuMsPerMB: runtime.cpuMsPerMB,
+  };
 }
